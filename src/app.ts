@@ -1,0 +1,161 @@
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import mqtt from 'mqtt';
+import { createHttpApp, type Health } from './api/server.js';
+import type { Config } from './config/schema.js';
+import { CodecRegistry } from './decode/codecs.js';
+import { MqttSource } from './ingest/mqtt-source.js';
+import { RateLimitedLog, createLogger, type Logger } from './observability/log.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { Pipeline, type PipelineObserver } from './pipeline/pipeline.js';
+import { Catalog } from './registry/catalog.js';
+import { Fleet } from './registry/fleet.js';
+import { demoDevices } from './sim/demo-town.js';
+import { EmbeddedBroker } from './sim/embedded-broker.js';
+import { Simulator } from './sim/simulator.js';
+import { DurableWriter } from './store/durable-writer.js';
+import { EmbeddedSink } from './store/embedded.js';
+import { InfluxV1Sink } from './store/influx-v1.js';
+import { InfluxV2Sink } from './store/influx-v2.js';
+import type { PointSink } from './store/sink.js';
+import { Spool } from './store/spool.js';
+
+export interface AppOptions {
+  readonly log?: Logger;
+  readonly observers?: readonly PipelineObserver[];
+}
+
+function createSink(config: Config): PointSink {
+  const i = config.influx;
+  if (i.url && i.token && i.org && i.bucket) return new InfluxV2Sink({ url: i.url, token: i.token, org: i.org, bucket: i.bucket, timeoutMs: i.timeoutMs });
+  if (i.url && i.database) {
+    return new InfluxV1Sink({ url: i.url, database: i.database, username: i.username, password: i.password, retentionPolicy: i.retentionPolicy, timeoutMs: i.timeoutMs });
+  }
+  return new EmbeddedSink(path.join(config.dataDir, 'history.db'));
+}
+
+/**
+ * The composition root. Building it does no I/O; `start()` brings the components up in dependency order and
+ * `stop()` takes them down in reverse, losing nothing in flight.
+ */
+export class App {
+  readonly log: Logger;
+  readonly metrics: Metrics = createMetrics();
+  readonly sink: PointSink;
+  catalog!: Catalog;
+  fleet!: Fleet;
+  private db: Database.Database | undefined;
+  private codecs: CodecRegistry;
+  private spool: Spool;
+  private writer!: DurableWriter;
+  private source: MqttSource | undefined;
+  private broker: EmbeddedBroker | undefined;
+  private simulator: Simulator | undefined;
+  private simClient: mqtt.MqttClient | undefined;
+  private server: Server | undefined;
+
+  constructor(
+    readonly config: Config,
+    private readonly options: AppOptions = {},
+  ) {
+    this.log = options.log ?? createLogger(config.logLevel);
+    this.sink = createSink(config);
+    this.codecs = new CodecRegistry({ timeoutMs: config.decoder.timeoutMs, memoryBytes: config.decoder.memoryMb * 1024 * 1024 });
+    this.spool = new Spool(path.join(config.dataDir, 'spool.db'), config.store.spoolMaxBytes);
+  }
+
+  get httpPort(): number {
+    const addr = this.server?.address();
+    return typeof addr === 'object' && addr ? addr.port : 0;
+  }
+
+  get mqttUrl(): string {
+    return this.config.mqtt.url ?? this.broker?.url ?? '';
+  }
+
+  async start(): Promise<void> {
+    const { config, log } = this;
+    mkdirSync(config.dataDir, { recursive: true });
+    this.catalog = await Catalog.load(config.catalogDir, config.decodersDir);
+    await this.codecs.load(this.catalog.all());
+    this.db = new Database(path.join(config.dataDir, 'stadtpuls.db'));
+    this.db.pragma('journal_mode = WAL');
+    this.fleet = new Fleet(this.db);
+    this.fleet.start();
+    await this.sink.start();
+    this.spool.start();
+    this.writer = new DurableWriter({ sink: this.sink, spool: this.spool, metrics: this.metrics, log: log.child({ module: 'store' }), maxBatchPoints: config.store.batchMaxPoints });
+    this.writer.start();
+    const pipeline = new Pipeline({
+      catalog: this.catalog,
+      fleet: this.fleet,
+      codecs: this.codecs,
+      writer: this.writer,
+      metrics: this.metrics,
+      rejectLog: new RateLimitedLog(log.child({ module: 'pipeline' })),
+      maxMessageBytes: config.mqtt.maxMessageBytes,
+      observers: this.options.observers ?? [],
+    });
+
+    const embedded = config.mqtt.url === undefined;
+    if (embedded) {
+      this.broker = new EmbeddedBroker(config.embedded.mqttPort);
+      await this.broker.start();
+      log.info({ url: this.broker.url }, 'no MQTT_URL: embedded broker started');
+    }
+    this.source = new MqttSource({
+      config: config.mqtt,
+      url: this.mqttUrl,
+      protocolVersion: embedded ? 4 : 5,
+      handle: (topic, payload) => pipeline.handle(topic, payload),
+      metrics: this.metrics,
+      log: log.child({ module: 'mqtt' }),
+    });
+    await this.source.start();
+
+    if (embedded && config.embedded.simulator) {
+      const devices = demoDevices();
+      for (const d of devices) if (!this.fleet.get(d.devEui)) this.fleet.upsert(d);
+      this.simClient = mqtt.connect(this.mqttUrl, { clientId: 'stadtpuls-simulator' });
+      this.simulator = new Simulator({ client: this.simClient, catalog: this.catalog, devices, intervalMs: config.embedded.simulatorIntervalMs, log: log.child({ module: 'simulator' }) });
+      this.simulator.start();
+    }
+
+    const http = createHttpApp({ metrics: this.metrics, health: () => this.health() });
+    await new Promise<void>((resolve, reject) => {
+      const server = http.listen(config.http.port, config.http.host, () => resolve());
+      server.once('error', reject);
+      this.server = server;
+    });
+    log.info({ port: this.httpPort, store: this.sink.name, models: this.catalog.all().length, devices: this.fleet.size }, 'stadtpuls started');
+  }
+
+  async health(): Promise<Health> {
+    const reachable = await this.sink.ping();
+    const connected = this.source?.connected ?? false;
+    return {
+      status: connected && reachable ? 'ok' : 'degraded',
+      mqtt: { connected, unacked: this.source?.unacked ?? 0 },
+      store: { name: this.sink.name, reachable },
+      spool: { batches: this.spool.batches, bytes: this.spool.bytes },
+    };
+  }
+
+  /** Graceful: stop taking messages, make everything in flight durable (store or spool), then close. */
+  async stop(): Promise<void> {
+    this.simulator?.stop();
+    await new Promise<void>((resolve) => (this.simClient ? this.simClient.end(true, {}, () => resolve()) : resolve()));
+    await this.source?.stop();
+    await this.writer?.idle();
+    this.writer?.stop();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.broker?.stop();
+    this.spool.stop();
+    await this.sink.stop();
+    this.codecs.dispose();
+    this.db?.close();
+    this.log.info('stadtpuls stopped');
+  }
+}

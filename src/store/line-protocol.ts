@@ -1,0 +1,56 @@
+import type { FieldValue, Point } from '../domain/point.js';
+
+// InfluxDB line protocol escaping (https://docs.influxdata.com/influxdb/v1/write_protocols/line_protocol_reference/).
+// Newlines cannot be represented in keys or tag values at all; they are replaced rather than letting one
+// device name break a whole batch.
+const MEASUREMENT_SPECIALS = /[,\s\\]/g;
+const KEY_SPECIALS = /[,= \\]/g;
+const CONTROL = /[\r\n\t]/g;
+
+export function escapeMeasurement(name: string): string {
+  return name.replace(CONTROL, ' ').replace(MEASUREMENT_SPECIALS, (c) => `\\${c}`);
+}
+
+/** Tag keys, tag values and field keys share one escaping rule. */
+export function escapeKey(key: string): string {
+  return key.replace(CONTROL, ' ').replace(KEY_SPECIALS, (c) => `\\${c}`);
+}
+
+export function escapeStringField(value: string): string {
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`;
+}
+
+export function formatField(field: FieldValue): string {
+  switch (field.type) {
+    case 'float':
+      return Number.isInteger(field.value) && Math.abs(field.value) < 1e21 ? `${field.value}` : String(field.value);
+    case 'integer':
+      return `${field.value}i`;
+    case 'boolean':
+      return field.value ? 'true' : 'false';
+    case 'string':
+      return escapeStringField(field.value);
+  }
+}
+
+/** One point as one line. Tags and fields are written in key order so output is deterministic. */
+export function toLine(point: Point): string {
+  let line = escapeMeasurement(point.measurement);
+  for (const key of Object.keys(point.tags).sort()) {
+    const value = point.tags[key]!;
+    if (value === '') continue; // empty tag values are invalid in line protocol: the tag is left out
+    line += `,${escapeKey(key)}=${escapeKey(value)}`;
+  }
+  let first = true;
+  for (const key of Object.keys(point.fields).sort()) {
+    line += `${first ? ' ' : ','}${escapeKey(key)}=${formatField(point.fields[key]!)}`;
+    first = false;
+  }
+  return `${line} ${point.timeNs}`;
+}
+
+export function toLineProtocol(points: readonly Point[]): string {
+  let body = '';
+  for (const p of points) body += `${toLine(p)}\n`;
+  return body;
+}
