@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'decoders/**', 'coverage/**', 'test-artifacts/**'] },
+  { ignores: ['scratch/**', 'dist/**', 'node_modules/**', 'decoders/**', 'coverage/**', 'test-artifacts/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

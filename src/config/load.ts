@@ -57,7 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     if (problem) problems.push(problem);
     else setPath(raw, v.path, value);
   }
-  mergeInto(raw, overrides as Record<string, unknown>);
+  mergeInto(raw, overrides);
   const result = configSchema.safeParse(raw);
   if (!result.success) {
     for (const issue of result.error.issues) {
@@ -67,7 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     }
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
-  return deepFreeze(result.data) as Config;
+  return deepFreeze(result.data);
 }
 
 function mergeInto(target: Record<string, unknown>, source: Record<string, unknown>): void {

@@ -39,6 +39,7 @@ function extractOne(r: CompiledReading, data: Record<string, unknown>): ReadingV
   let value = at(data, r.path);
   if (value === undefined || value === null) return undefined;
   if (spec.map) {
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return undefined;
     const key = String(value);
     if (!Object.hasOwn(spec.map, key)) return undefined;
     value = spec.map[key];

@@ -1,8 +1,16 @@
 import type { Instant } from '../domain/events.js';
-import { Rejection } from '../domain/rejections.js';
+import type { RejectionReason } from '../domain/rejections.js';
 
 /** Thrown inside an adapter when a field is missing or mistyped; the dispatcher turns it into a Rejection. */
-export class FieldProblem extends Rejection {}
+export class FieldProblem extends Error {
+  constructor(
+    readonly reason: RejectionReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FieldProblem';
+  }
+}
 
 export type Json = Record<string, unknown>;
 

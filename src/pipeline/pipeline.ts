@@ -38,6 +38,9 @@ export interface PipelineDeps {
   readonly observers?: readonly PipelineObserver[];
 }
 
+/** A rejected or ignored message is acknowledged at once: it must not loop. */
+const DONE: Promise<void> = Promise.resolve();
+
 const DECODER_REASON = { error: 'decoder_error', timeout: 'decoder_timeout', invalid_output: 'decoder_invalid_output' } as const;
 
 /**
@@ -54,13 +57,17 @@ export class Pipeline {
     const { metrics } = this.deps;
     metrics.messages.inc();
     if (payload.length > this.deps.maxMessageBytes) {
-      return this.reject(new Rejection('oversized', `${payload.length} bytes > MQTT_MAX_MESSAGE_BYTES ${this.deps.maxMessageBytes}`), topic);
+      this.reject(new Rejection('oversized', `${payload.length} bytes > MQTT_MAX_MESSAGE_BYTES ${this.deps.maxMessageBytes}`), topic);
+      return DONE;
     }
     const event = normalize(topic, payload);
-    if (isRejection(event)) return this.reject(event, topic);
+    if (isRejection(event)) {
+      this.reject(event, topic);
+      return DONE;
+    }
     if (event.kind === 'ignored') {
       metrics.ignored.inc({ event: event.event });
-      return Promise.resolve();
+      return DONE;
     }
     metrics.events.inc({ kind: event.kind, source: event.source });
     switch (event.kind) {
@@ -136,10 +143,9 @@ export class Pipeline {
     }
   }
 
-  private reject(rejection: Rejection, topic: string, devEui?: string): Promise<void> {
+  private reject(rejection: Rejection, topic: string, devEui?: string): void {
     this.deps.metrics.rejections.inc({ reason: rejection.reason });
     this.deps.rejectLog.warn(rejection.reason, { reason: rejection.reason, topic: topic.slice(0, 200), devEui, detail: rejection.message }, 'message rejected');
-    return Promise.resolve();
   }
 
   /** Every observer is isolated: one that throws is logged and the others (and the write) carry on. */

@@ -1,7 +1,10 @@
-import { HttpError, InfluxDB, type WriteApi } from '@influxdata/influxdb-client';
+import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client';
 import type { Point } from '../domain/point.js';
 import { toLine } from './line-protocol.js';
 import { SinkError, httpSinkError, type PointSink } from './sink.js';
+
+// The client logs failed writes to the console itself; ours are logged (structured, rate-limited) by the writer.
+setLogger({ error: () => undefined, warn: () => undefined });
 
 export interface InfluxV2Options {
   readonly url: string;

@@ -1,8 +1,8 @@
 import type { FieldValue, Point } from '../domain/point.js';
 
 // InfluxDB line protocol escaping (https://docs.influxdata.com/influxdb/v1/write_protocols/line_protocol_reference/).
-// Newlines cannot be represented in keys or tag values at all; they are replaced rather than letting one
-// device name break a whole batch.
+// Newlines cannot be represented in measurements, keys or tag values at all; they are replaced by spaces rather
+// than letting one device name break a whole batch.
 const MEASUREMENT_SPECIALS = /[,\s\\]/g;
 const KEY_SPECIALS = /[,= \\]/g;
 const CONTROL = /[\r\n\t]/g;
@@ -17,13 +17,14 @@ export function escapeKey(key: string): string {
 }
 
 export function escapeStringField(value: string): string {
-  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`;
+  // Inside a quoted string only `"` and `\` are special; newlines are kept as they are (InfluxDB stores them).
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
 export function formatField(field: FieldValue): string {
   switch (field.type) {
     case 'float':
-      return Number.isInteger(field.value) && Math.abs(field.value) < 1e21 ? `${field.value}` : String(field.value);
+      return String(field.value); // "87" is a float in line protocol; only an `i` suffix makes an integer
     case 'integer':
       return `${field.value}i`;
     case 'boolean':
