@@ -8,18 +8,19 @@ export class ConfigError extends Error {
   }
 }
 
+const where = (v: EnvVar) => `${v.name} (${v.path.join('.')})`;
+
 function parseValue(v: EnvVar, raw: string): { value?: unknown; problem?: string } {
   switch (v.kind) {
     case 'string':
       return { value: raw };
     case 'number': {
-      const n = Number(raw);
-      return raw.trim() !== '' && Number.isFinite(n) ? { value: n } : { problem: `${v.name}: expected a number, got "${raw}"` };
+      return /^-?\d+(\.\d+)?$/.test(raw.trim()) ? { value: Number(raw) } : { problem: `${where(v)}: expected a decimal number, got "${raw}"` };
     }
     case 'boolean':
       if (/^(1|true|yes|on)$/i.test(raw)) return { value: true };
       if (/^(0|false|no|off)$/i.test(raw)) return { value: false };
-      return { problem: `${v.name}: expected true or false, got "${raw}"` };
+      return { problem: `${where(v)}: expected true or false, got "${raw}"` };
     case 'list':
       return { value: raw.split(',').map((s) => s.trim()).filter((s) => s !== '') };
   }
@@ -89,6 +90,21 @@ export function redactedConfig(config: Config): unknown {
     for (const key of v.path.slice(0, -1)) node = node?.[key] as Record<string, unknown> | undefined;
     const last = v.path[v.path.length - 1]!;
     if (node && node[last] !== undefined) node[last] = '[redacted]';
+  }
+  // Credentials can also hide in URLs (mqtts://user:secret@host).
+  for (const section of ['mqtt', 'influx'] as const) {
+    const node = copy[section] as Record<string, unknown> | undefined;
+    if (node && typeof node.url === 'string') {
+      try {
+        const u = new URL(node.url);
+        if (u.password) {
+          u.password = 'redacted';
+          node.url = u.href;
+        }
+      } catch {
+        node.url = '[unparseable url]';
+      }
+    }
   }
   return copy;
 }

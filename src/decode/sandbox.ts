@@ -16,7 +16,7 @@ export class CodecError extends Error {
 export interface CodecLimits {
   /** Wall-clock limit of one call (and of evaluating the script). */
   readonly timeoutMs: number;
-  /** Heap limit of this codec's QuickJS runtime. */
+  /** Heap limit of this codec's V8 isolate. */
   readonly memoryBytes: number;
 }
 
@@ -73,19 +73,19 @@ const BRIDGE = String.raw`(function (g) {
   }
   return function (kind, exported, json) {
     var fn = entry(kind, exported);
-    if (fn === null) return '!' + kind + ' is not defined';
+    if (fn === null) return '!E' + kind + ' is not defined';
     var input = parse(json);
     if (typeof input.recvTime === 'string') input.recvTime = new DateCtor(input.recvTime);
     var result = fn(input);
-    if (result === null || typeof result !== 'object' || Array.isArray(result)) return '!' + kind + ' did not return an object';
+    if (result === null || typeof result !== 'object' || Array.isArray(result)) return '!O' + kind + ' did not return an object';
     problem = null;
     var text = stringify(result, replacer);
-    if (problem !== null) return '!' + kind + ' returned ' + problem;
+    if (problem !== null) return '!O' + kind + ' returned ' + problem;
     return text;
   };
 })(globalThis)`;
 
-const MODULE_SYNTAX = /(^|[\n;])\s*(export\s+(function|const|let|var|default|async|class|\{)|import\s+[\w{*'"])/;
+const MODULE_SYNTAX = /(^|[\n;]|\*\/)\s*(export\s+(function|const|let|var|default|async|class|\{)|import\s+[\w{*'"])/;
 
 /** True when the source is an ES module (`export function decodeUplink`), as in ChirpStack's device-profile catalog. */
 export function isModuleSource(source: string): boolean {
@@ -131,8 +131,9 @@ export class Codec {
     return { data, warnings };
   }
 
-  encodeDownlink(input: { data: unknown; variables?: Readonly<Record<string, string>> }): DownlinkResult {
-    const out = this.call('encodeDownlink', JSON.stringify({ data: input.data, variables: input.variables ?? {} }));
+  /** `fPort` is not part of TS013's encodeDownlink input; it is passed for legacy `Encode(fPort, obj, variables)` codecs. */
+  encodeDownlink(input: { data: unknown; fPort?: number; variables?: Readonly<Record<string, string>> }): DownlinkResult {
+    const out = this.call('encodeDownlink', JSON.stringify({ data: input.data, fPort: input.fPort, variables: input.variables ?? {} }));
     const errors = stringList(out.errors, 'errors');
     const warnings = stringList(out.warnings, 'warnings');
     if (errors.length > 0) return { errors, warnings };
@@ -193,7 +194,8 @@ export class Codec {
       if (problem.memory) throw new CodecError('error', `${kind} exceeded the memory limit of ${Math.round(this.limits.memoryBytes / MB)} MB`);
       throw new CodecError('error', `${kind} threw: ${problem.text}`);
     }
-    if (text.startsWith('!')) throw new CodecError(text.includes('not defined') ? 'error' : 'invalid_output', text.slice(1));
+    // The bridge reports "!E…" (no entry point: an error) or "!O…" (unusable output).
+    if (text.startsWith('!')) throw new CodecError(text[1] === 'E' ? 'error' : 'invalid_output', text.slice(2));
     return JSON.parse(text) as Record<string, unknown>;
   }
 }

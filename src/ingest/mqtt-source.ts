@@ -22,6 +22,12 @@ interface Ticket {
   ack?: () => void;
 }
 
+/**
+ * How many unacknowledged QoS 1 messages the broker may have outstanding with us (MQTT 5 Receive Maximum). It
+ * bounds our memory while the store is slow, and is far above one write batch so batching is never starved.
+ */
+const RECEIVE_MAXIMUM = 20_000;
+
 type SendPacket = (packet: Packet, cb?: (err?: Error) => void, cbStorePut?: unknown, noStore?: boolean) => void;
 
 /**
@@ -58,7 +64,7 @@ export class MqttSource {
       clientId: config.clientId,
       clean: false,
       protocolVersion: this.deps.protocolVersion,
-      ...(this.deps.protocolVersion === 5 ? { properties: { sessionExpiryInterval: config.sessionExpirySeconds, receiveMaximum: 65535 } } : {}),
+      ...(this.deps.protocolVersion === 5 ? { properties: { sessionExpiryInterval: config.sessionExpirySeconds, receiveMaximum: RECEIVE_MAXIMUM } } : {}),
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
       resubscribe: true,

@@ -10,6 +10,16 @@ function eui(value: string, path: string): string {
   return devEui(Buffer.from(base64(value, path)).toString('hex'), path);
 }
 
+/** Gateway ids are hex in `json_v3` and base64 in the `json` marshaler. */
+function gatewayHex(id: string): string {
+  if (id.length === 16 && HEX.test(id)) return id.toLowerCase();
+  try {
+    return Buffer.from(base64(id, 'rxInfo.gatewayID')).toString('hex');
+  } catch {
+    return id;
+  }
+}
+
 function deviceInfo(body: Json): DeviceInfo {
   return {
     devEui: eui(str(body, 'devEUI', 'devEUI'), 'devEUI'),
@@ -70,7 +80,7 @@ export function normalizeV3(event: string, body: Json): NormalizedEvent {
         ? {
             rssi: best.rssi as number,
             snr: typeof best.loRaSNR === 'number' ? best.loRaSNR : undefined,
-            gatewayId: typeof best.gatewayID === 'string' ? best.gatewayID : undefined,
+            gatewayId: typeof best.gatewayID === 'string' ? gatewayHex(best.gatewayID) : undefined,
           }
         : {}),
       dr: optNum(body, 'dr', 'dr') ?? (txInfo ? optNum(txInfo, 'dr', 'txInfo.dr') : undefined),

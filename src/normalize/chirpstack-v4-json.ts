@@ -22,7 +22,8 @@ export function bestGateway(rxInfo: readonly Json[]): Pick<RadioInfo, 'rssi' | '
   if (!best) return {};
   return {
     rssi: best.rssi as number,
-    snr: typeof best.snr === 'number' ? best.snr : undefined,
+    // pbjson omits gw.* fields at their default, so a LoRa SNR of exactly 0 dB arrives as a missing key.
+    snr: typeof best.snr === 'number' ? best.snr : 0,
     gatewayId: typeof best.gatewayId === 'string' ? best.gatewayId : undefined,
   };
 }

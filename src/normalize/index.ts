@@ -20,6 +20,7 @@ export function normalize(topic: string, payload: Buffer): NormalizedEvent | Rej
     const cs = CHIRPSTACK_TOPIC.exec(topic);
     if (cs) {
       const event = cs[1]!;
+      if (payload.length === 0) return new Rejection('unsupported_format', 'empty payload');
       if (!looksLikeJson(payload)) {
         try {
           return normalizeV4Protobuf(event, payload);
@@ -51,7 +52,8 @@ export function normalize(topic: string, payload: Buffer): NormalizedEvent | Rej
 function looksLikeJson(payload: Buffer): boolean {
   for (const byte of payload) {
     if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) continue;
-    return byte === 0x7b; // '{'
+    // '{' or '[': never the first byte of a proto3 message (they would be group wire types).
+    return byte === 0x7b || byte === 0x5b;
   }
   return false;
 }

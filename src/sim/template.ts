@@ -9,7 +9,7 @@ const WIDTH = { u8: 1, u16: 2, u32: 4, u16le: 2, u32le: 4, s16: 2, bool: 1 } as 
 export function fillTemplate(hex: string, values: Readonly<Record<string, number | boolean>>): Uint8Array {
   const filled = hex.replace(PLACEHOLDER, (_m, name: string, type: keyof typeof WIDTH, factor?: string) => {
     const v = values[name];
-    const n = typeof v === 'boolean' ? (v ? 1 : 0) : Math.round((v ?? 0) * (factor ? Number(factor) : 1));
+    const n = Math.round((typeof v === 'boolean' ? (v ? 1 : 0) : (v ?? 0)) * (factor ? Number(factor) : 1));
     const bytes = WIDTH[type];
     const buf = Buffer.alloc(bytes);
     switch (type) {

@@ -21,12 +21,13 @@ export function escapeStringField(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
-export function formatField(field: FieldValue): string {
+/** The field's line-protocol text, or undefined for a value line protocol cannot carry (NaN, 1.5 as integer). */
+export function formatField(field: FieldValue): string | undefined {
   switch (field.type) {
     case 'float':
-      return String(field.value); // "87" is a float in line protocol; only an `i` suffix makes an integer
+      return Number.isFinite(field.value) ? String(field.value) : undefined; // "87" is a float; only `i` makes an integer
     case 'integer':
-      return `${field.value}i`;
+      return Number.isSafeInteger(field.value) ? `${field.value}i` : undefined;
     case 'boolean':
       return field.value ? 'true' : 'false';
     case 'string':
@@ -44,7 +45,9 @@ export function toLine(point: Point): string {
   }
   let first = true;
   for (const key of Object.keys(point.fields).sort()) {
-    line += `${first ? ' ' : ','}${escapeKey(key)}=${formatField(point.fields[key]!)}`;
+    const text = formatField(point.fields[key]!);
+    if (text === undefined) continue;
+    line += `${first ? ' ' : ','}${escapeKey(key)}=${text}`;
     first = false;
   }
   return `${line} ${point.timeNs}`;
