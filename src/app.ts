@@ -3,9 +3,14 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
+import { apiRoutes, type RouteDef } from './api/routes.js';
 import { createHttpApp, type Health } from './api/server.js';
+import { ROLES } from './auth/roles.js';
+import { LoginThrottle } from './auth/throttle.js';
+import { Users } from './auth/users.js';
 import type { Config } from './config/schema.js';
 import { CodecRegistry } from './decode/codecs.js';
+import { CustomCodecs } from './decode/custom-codecs.js';
 import { MqttSource } from './ingest/mqtt-source.js';
 import { RateLimitedLog, createLogger, type Logger } from './observability/log.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -21,6 +26,9 @@ import { InfluxV1Sink } from './store/influx-v1.js';
 import { InfluxV2Sink } from './store/influx-v2.js';
 import type { PointSink } from './store/sink.js';
 import { Spool } from './store/spool.js';
+
+/** The documented password of the demo users (demo mode only). */
+export const DEMO_PASSWORD = 'stadtpuls-demo';
 
 export interface AppOptions {
   readonly log?: Logger;
@@ -46,6 +54,8 @@ export class App {
   readonly sink: PointSink;
   catalog!: Catalog;
   fleet!: Fleet;
+  users!: Users;
+  customCodecs!: CustomCodecs;
   private db: Database.Database | undefined;
   private codecs: CodecRegistry;
   private spool: Spool;
@@ -55,6 +65,8 @@ export class App {
   private simulator: Simulator | undefined;
   private simClient: mqtt.MqttClient | undefined;
   private server: Server | undefined;
+  /** The HTTP API route table (for the security test matrix and the OpenAPI document). */
+  routes: readonly RouteDef[] = [];
 
   constructor(
     readonly config: Config,
@@ -84,6 +96,12 @@ export class App {
     this.db.pragma('journal_mode = WAL');
     this.fleet = new Fleet(this.db);
     this.fleet.start();
+    this.users = new Users(this.db);
+    this.users.start();
+    await this.bootstrapUsers();
+    const codecLimits = { timeoutMs: config.decoder.timeoutMs, memoryBytes: config.decoder.memoryMb * 1024 * 1024 };
+    this.customCodecs = new CustomCodecs(this.db, codecLimits);
+    await this.customCodecs.start();
     await this.sink.start();
     this.spool.start();
     this.writer = new DurableWriter({ sink: this.sink, spool: this.spool, metrics: this.metrics, log: log.child({ module: 'store' }), maxBatchPoints: config.store.batchMaxPoints });
@@ -92,6 +110,7 @@ export class App {
       catalog: this.catalog,
       fleet: this.fleet,
       codecs: this.codecs,
+      customCodecs: this.customCodecs,
       writer: this.writer,
       metrics: this.metrics,
       rejectLog: new RateLimitedLog(log.child({ module: 'pipeline' })),
@@ -123,13 +142,35 @@ export class App {
       this.simulator.start();
     }
 
-    const http = createHttpApp({ metrics: this.metrics, health: () => this.health() });
+    const routes = (this.routes = apiRoutes({
+      users: this.users,
+      throttle: new LoginThrottle(),
+      catalog: this.catalog,
+      fleet: this.fleet,
+      customCodecs: this.customCodecs,
+      codecLimits,
+      log: log.child({ module: 'api' }),
+    }));
+    const http = createHttpApp({ metrics: this.metrics, health: () => this.health(), users: this.users, routes, log: log.child({ module: 'http' }) });
     await new Promise<void>((resolve, reject) => {
       const server = http.listen(config.http.port, config.http.host, () => resolve());
       server.once('error', reject);
       this.server = server;
     });
     log.info({ port: this.httpPort, store: this.sink.name, models: this.catalog.all().length, devices: this.fleet.size }, 'stadtpuls started');
+  }
+
+  /** The bootstrap admin from the environment, and in demo mode one demo user per role. */
+  private async bootstrapUsers(): Promise<void> {
+    const { auth } = this.config;
+    if (auth.adminUser && auth.adminPassword) {
+      await this.users.upsert(auth.adminUser, auth.adminPassword, ['admin']);
+      this.log.info({ username: auth.adminUser }, 'bootstrap admin ready');
+    }
+    if (auth.demoUsers ?? this.config.mqtt.url === undefined) {
+      for (const role of ROLES) if (!this.users.exists(role)) await this.users.upsert(role, DEMO_PASSWORD, [role]);
+      this.log.warn({ users: ROLES, password: 'see README' }, 'demo users enabled: do not use in production');
+    }
   }
 
   async health(): Promise<Health> {
@@ -155,6 +196,7 @@ export class App {
     this.spool.stop();
     await this.sink.stop();
     this.codecs.dispose();
+    this.customCodecs?.dispose();
     this.db?.close();
     this.log.info('stadtpuls stopped');
   }

@@ -1,5 +1,9 @@
-import express, { type Express } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Users } from '../auth/users.js';
+import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
+import { HttpError, authorize } from './http.js';
+import type { RouteDef } from './routes.js';
 
 export interface Health {
   readonly status: 'ok' | 'degraded';
@@ -11,21 +15,29 @@ export interface Health {
 export interface HttpDeps {
   readonly metrics: Metrics;
   readonly health: () => Promise<Health>;
+  readonly users: Users;
+  readonly routes: readonly RouteDef[];
+  readonly log: Logger;
 }
 
 /**
  * The express app (no listen here, so tests can build it without a port). `/healthz` and `/metrics` are
- * deliberately public: probes and Prometheus scrape them; they carry no device data and no secrets.
+ * deliberately public: probes and Prometheus scrape them; they carry no device data and no secrets. Every
+ * `/api` route declares its roles in the route table. No CORS headers are sent: cross-origin browser calls fail.
  */
 export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
   app.use((_req, res, next) => {
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('x-frame-options', 'DENY');
     res.setHeader('referrer-policy', 'no-referrer');
+    res.setHeader('cross-origin-opener-policy', 'same-origin');
+    res.setHeader('content-security-policy', "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
     next();
   });
+  app.use(express.json({ limit: '1mb' }));
   app.get('/healthz', async (_req, res) => {
     const health = await deps.health();
     res.status(health.status === 'ok' ? 200 : 503).json(health);
@@ -34,8 +46,22 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.setHeader('content-type', deps.metrics.registry.contentType);
     res.send(await deps.metrics.registry.metrics());
   });
+  for (const r of deps.routes) app[r.method](r.path, authorize(deps.users, r.access), r.handler);
   app.use((_req, res) => {
-    res.status(404).json({ error: 'not_found' });
+    res.status(404).json({ error: 'not_found', message: 'no such route' });
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof HttpError) {
+      res.status(err.status).json({ error: err.code, message: err.message, ...(err.problems ? { problems: err.problems } : {}) });
+      return;
+    }
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e.type === 'entity.parse.failed' || e.type === 'entity.too.large') {
+      res.status(e.status ?? 400).json({ error: 'invalid_request', message: e.type === 'entity.too.large' ? 'request body too large' : 'request body is not valid JSON' });
+      return;
+    }
+    deps.log.error({ err: e.message, path: req.path }, 'request failed');
+    res.status(500).json({ error: 'internal', message: 'internal error' });
   });
   return app;
 }

@@ -74,6 +74,14 @@ export const configSchema = z.object({
       simulatorIntervalMs: positiveInt.default(5000),
     })
     .default({ mqttPort: 1884, simulator: true, simulatorIntervalMs: 5000 }),
+  auth: z
+    .object({
+      adminUser: z.string().regex(/^[a-zA-Z0-9_.-]{2,64}$/, 'letters, digits, "_", "." and "-", 2 to 64 characters').optional(),
+      adminPassword: z.string().min(10, 'at least 10 characters').optional(),
+      demoUsers: z.boolean().optional(),
+    })
+    .refine((a) => (a.adminUser === undefined) === (a.adminPassword === undefined), { message: 'STADTPULS_ADMIN_USER and STADTPULS_ADMIN_PASSWORD go together', path: ['adminPassword'] })
+    .default({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Where the catalog and decoders live; overridable for tests. */
   catalogDir: z.string().min(1).default('devices'),

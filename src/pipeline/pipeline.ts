@@ -2,6 +2,7 @@ import type { DeviceEvent, UplinkEvent } from '../domain/events.js';
 import type { Point } from '../domain/point.js';
 import { Rejection, isRejection } from '../domain/rejections.js';
 import type { CodecRegistry } from '../decode/codecs.js';
+import type { CustomCodecs } from '../decode/custom-codecs.js';
 import { extractReadings, type Readings } from '../decode/readings.js';
 import { CodecError } from '../decode/sandbox.js';
 import { normalize } from '../normalize/index.js';
@@ -31,6 +32,8 @@ export interface PipelineDeps {
   readonly catalog: Catalog;
   readonly fleet: Fleet;
   readonly codecs: CodecRegistry;
+  /** Technician codecs, which take precedence over the built-in decoder of a device's model. */
+  readonly customCodecs?: CustomCodecs;
   readonly writer: { submit(points: readonly Point[]): Promise<void> };
   readonly metrics: Metrics;
   readonly rejectLog: RateLimitedLog;
@@ -110,7 +113,7 @@ export class Pipeline {
   /** Decoded `data`, undefined when there is nothing to decode (fPort 0, MAC commands only), or a Rejection. */
   private decode(up: UplinkEvent, device: ResolvedDevice): Record<string, unknown> | undefined | Rejection {
     if (up.fPort === 0) return undefined;
-    const codec = this.deps.codecs.get(device.model.id);
+    const codec = this.deps.customCodecs?.forDevice(device.devEui, device.model.id) ?? this.deps.codecs.get(device.model.id);
     if (!codec) {
       if (up.object) return up.object;
       return new Rejection('no_decoder', `model ${device.model.id} has no decoder and the uplink carries no decoded object`);
