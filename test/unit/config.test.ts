@@ -304,7 +304,10 @@ describe('redactedConfig', () => {
   it('every secret ENV_VAR is redacted', () => {
     const secrets = ENV_VARS.filter((v) => v.secret).map((v) => v.name);
     expect(secrets).toEqual(expect.arrayContaining(['MQTT_PASSWORD', 'INFLUX_TOKEN']));
-    const configs = [loadConfig(FULL_V1_ENV), loadConfig({ ...V2_ENV, MQTT_USERNAME: 'u', MQTT_PASSWORD: 'pw-123456' })];
+    const configs = [
+      loadConfig(FULL_V1_ENV),
+      loadConfig({ ...V2_ENV, MQTT_USERNAME: 'u', MQTT_PASSWORD: 'pw-123456', STADTPULS_ADMIN_USER: 'admin', STADTPULS_ADMIN_PASSWORD: 'a-long-admin-secret' }),
+    ];
     for (const name of secrets) {
       const v = ENV_VARS.find((e) => e.name === name)!;
       const config = configs.find((c) => at(c, v.path) !== undefined);
