@@ -14,8 +14,11 @@ import { CustomCodecs } from './decode/custom-codecs.js';
 import { MqttSource } from './ingest/mqtt-source.js';
 import { RateLimitedLog, createLogger, type Logger } from './observability/log.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { LiveBus } from './live/bus.js';
 import { Pipeline, type PipelineObserver } from './pipeline/pipeline.js';
 import { Catalog } from './registry/catalog.js';
+import { createSemantics } from './semantics/index.js';
+import type { SemanticsModule } from './semantics/module.js';
 import { Fleet } from './registry/fleet.js';
 import { demoDevices } from './sim/demo-town.js';
 import { EmbeddedBroker } from './sim/embedded-broker.js';
@@ -32,7 +35,10 @@ export const DEMO_PASSWORD = 'stadtpuls-demo';
 
 export interface AppOptions {
   readonly log?: Logger;
+  /** Extra observers (tests). */
   readonly observers?: readonly PipelineObserver[];
+  /** The clock of the semantics modules (tests). */
+  readonly now?: () => number;
 }
 
 function createSink(config: Config): PointSink {
@@ -56,6 +62,9 @@ export class App {
   fleet!: Fleet;
   users!: Users;
   customCodecs!: CustomCodecs;
+  /** Live events for the web app (socket.io) and tests. */
+  readonly live: LiveBus;
+  semantics: SemanticsModule[] = [];
   private db: Database.Database | undefined;
   private codecs: CodecRegistry;
   private spool: Spool;
@@ -73,6 +82,8 @@ export class App {
     private readonly options: AppOptions = {},
   ) {
     this.log = options.log ?? createLogger(config.logLevel);
+    const liveLog = this.log.child({ module: 'live' });
+    this.live = new LiveBus((event, err) => liveLog.warn({ event, err: (err as Error).message }, 'live listener failed'));
     this.sink = createSink(config);
     this.codecs = new CodecRegistry({ timeoutMs: config.decoder.timeoutMs, memoryBytes: config.decoder.memoryMb * 1024 * 1024 });
     this.spool = new Spool(path.join(config.dataDir, 'spool.db'), config.store.spoolMaxBytes);
@@ -106,6 +117,17 @@ export class App {
     this.spool.start();
     this.writer = new DurableWriter({ sink: this.sink, spool: this.spool, metrics: this.metrics, log: log.child({ module: 'store' }), maxBatchPoints: config.store.batchMaxPoints });
     this.writer.start();
+    this.semantics = createSemantics({
+      db: this.db,
+      catalog: this.catalog,
+      fleet: this.fleet,
+      live: this.live,
+      log: log.child({ module: 'semantics' }),
+      write: (points) => this.writer.submit(points),
+      timeZone: config.town.timeZone,
+      now: this.options.now ?? Date.now,
+    });
+    for (const m of this.semantics) await m.start();
     const pipeline = new Pipeline({
       catalog: this.catalog,
       fleet: this.fleet,
@@ -115,7 +137,7 @@ export class App {
       metrics: this.metrics,
       rejectLog: new RateLimitedLog(log.child({ module: 'pipeline' })),
       maxMessageBytes: config.mqtt.maxMessageBytes,
-      observers: this.options.observers ?? [],
+      observers: [...this.semantics, ...(this.options.observers ?? [])],
     });
 
     const embedded = config.mqtt.url === undefined;
@@ -150,7 +172,7 @@ export class App {
       customCodecs: this.customCodecs,
       codecLimits,
       log: log.child({ module: 'api' }),
-    }));
+    }).concat(this.semantics.flatMap((m) => m.routes())));
     const http = createHttpApp({ metrics: this.metrics, health: () => this.health(), users: this.users, routes, log: log.child({ module: 'http' }) });
     await new Promise<void>((resolve, reject) => {
       const server = http.listen(config.http.port, config.http.host, () => resolve());
@@ -189,6 +211,7 @@ export class App {
     this.simulator?.stop();
     await new Promise<void>((resolve) => (this.simClient ? this.simClient.end(true, {}, () => resolve()) : resolve()));
     await this.source?.stop();
+    for (const m of this.semantics) m.stop();
     await this.writer?.idle();
     this.writer?.stop();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));

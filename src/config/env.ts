@@ -42,6 +42,7 @@ export const ENV_VARS: readonly EnvVar[] = Object.freeze([
   v('EMBEDDED_MQTT_PORT', 'embedded.mqttPort', 'number', 'Port of the embedded broker (only when MQTT_URL is unset).'),
   v('SIMULATOR', 'embedded.simulator', 'boolean', 'Run the demo-town simulator on the embedded broker (default true).'),
   v('SIMULATOR_INTERVAL_MS', 'embedded.simulatorIntervalMs', 'number', 'Mean time between two simulated uplinks of one device.'),
+  v('TOWN_TIMEZONE', 'town.timeZone', 'string', 'IANA time zone of the town: days and months of consumption figures follow it.'),
   v('STADTPULS_ADMIN_USER', 'auth.adminUser', 'string', 'Bootstrap admin: created (or its password reset) at start-up.'),
   v('STADTPULS_ADMIN_PASSWORD', 'auth.adminPassword', 'string', 'Password of the bootstrap admin (at least 10 characters).', true),
   v('DEMO_USERS', 'auth.demoUsers', 'boolean', 'Create the demo users (password "stadtpuls-demo"). Default: on in demo mode (no MQTT_URL), off otherwise.'),

@@ -74,6 +74,21 @@ export const configSchema = z.object({
       simulatorIntervalMs: positiveInt.default(5000),
     })
     .default({ mqttPort: 1884, simulator: true, simulatorIntervalMs: 5000 }),
+  town: z
+    .object({
+      timeZone: z
+        .string()
+        .refine((tz) => {
+          try {
+            new Intl.DateTimeFormat('de-DE', { timeZone: tz });
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'not an IANA time zone (e.g. Europe/Berlin)')
+        .default('Europe/Berlin'),
+    })
+    .default({ timeZone: 'Europe/Berlin' }),
   auth: z
     .object({
       adminUser: z.string().regex(/^[a-zA-Z0-9_.-]{2,64}$/, 'letters, digits, "_", "." and "-", 2 to 64 characters').optional(),

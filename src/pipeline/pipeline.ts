@@ -22,10 +22,11 @@ export interface ProcessedUplink {
   readonly readings: Readings;
 }
 
+/** Observers derive municipal meaning from the flow; the points they return are written with the message's own. */
 export interface PipelineObserver {
   readonly name: string;
-  onUplink?(uplink: ProcessedUplink): void;
-  onEvent?(event: DeviceEvent, device: ResolvedDevice | undefined): void;
+  onUplink?(uplink: ProcessedUplink): readonly Point[] | void;
+  onEvent?(event: DeviceEvent, device: ResolvedDevice | undefined): readonly Point[] | void;
 }
 
 export interface PipelineDeps {
@@ -106,7 +107,7 @@ export class Pipeline {
         points.push(...readingPoints(readings, up.time.ns, series));
       }
     }
-    this.notify((o) => o.onUplink?.({ event: up, device, decoded, readings }));
+    points.push(...this.notify((o) => o.onUplink?.({ event: up, device, decoded, readings })));
     return this.deps.writer.submit(points);
   }
 
@@ -135,14 +136,14 @@ export class Pipeline {
     const resolved = resolveDevice(this.deps.catalog, this.deps.fleet, event.device);
     const device = isRejection(resolved) ? undefined : resolved;
     const series: SeriesTags = { devEui: event.device.devEui, model: device?.model.id, site: device?.site };
-    this.notify((o) => o.onEvent?.(event, device));
+    const derived = this.notify((o) => o.onEvent?.(event, device));
     switch (event.kind) {
       case 'status':
-        return this.deps.writer.submit([statusPoint(event, series)]);
+        return this.deps.writer.submit([statusPoint(event, series), ...derived]);
       case 'join':
-        return this.deps.writer.submit([joinPoint(event, series)]);
+        return this.deps.writer.submit([joinPoint(event, series), ...derived]);
       case 'log':
-        return this.deps.writer.submit([logPoint(event, series)]);
+        return this.deps.writer.submit([logPoint(event, series), ...derived]);
     }
   }
 
@@ -152,13 +153,16 @@ export class Pipeline {
   }
 
   /** Every observer is isolated: one that throws is logged and the others (and the write) carry on. */
-  private notify(call: (o: PipelineObserver) => void): void {
+  private notify(call: (o: PipelineObserver) => readonly Point[] | void): Point[] {
+    const derived: Point[] = [];
     for (const o of this.deps.observers ?? []) {
       try {
-        call(o);
+        const points = call(o);
+        if (points) derived.push(...points);
       } catch (err) {
         this.deps.rejectLog.warn(`observer:${o.name}`, { observer: o.name, err: (err as Error).message }, 'observer failed');
       }
     }
+    return derived;
   }
 }
