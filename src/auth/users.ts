@@ -86,6 +86,6 @@ export class Users {
 }
 
 // A valid scrypt hash of a random password, verified against when the user does not exist.
-const DUMMY_HASH = 'scrypt$131072$8$1$c3RhZHRwdWxzLWR1bW15$2q2Ne8yjq4o0l0sF6m9d5cA6Yg3k5h8Jq3n1Jd0y5Qw=';
+const DUMMY_HASH = 'scrypt$32768$8$3$c3RhZHRwdWxzLWR1bW15$2q2Ne8yjq4o0l0sF6m9d5cA6Yg3k5h8Jq3n1Jd0y5Qw=';
 
 export const isRole = (r: string): r is Role => (ROLES as readonly string[]).includes(r);

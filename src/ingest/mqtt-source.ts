@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import type { Config } from '../config/schema.js';
+import { Fifo } from '../domain/fifo.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 
@@ -43,7 +44,7 @@ type SendPacket = (packet: Packet, cb?: (err?: Error) => void, cbStorePut?: unkn
 export class MqttSource {
   private client: MqttClient | undefined;
   private generation = 0;
-  private readonly pending: Ticket[] = [];
+  private readonly pending = new Fifo<Ticket>();
   private current: Ticket | undefined;
   private stopping = false;
   private readonly inflight = new Set<Promise<void>>();
@@ -138,7 +139,7 @@ export class MqttSource {
 
   /** Sends held PUBACKs from the head of the queue while their messages are durable. */
   private release(): void {
-    while (this.pending.length > 0 && this.pending[0]!.done) {
+    while (this.pending.peek()?.done) {
       const t = this.pending.shift()!;
       if (t.generation === this.generation && this.client?.connected) t.ack?.();
     }

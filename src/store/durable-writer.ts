@@ -1,3 +1,4 @@
+import { Fifo } from '../domain/fifo.js';
 import type { Point } from '../domain/point.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -28,7 +29,7 @@ export interface DurableWriterDeps {
  * batches go behind it, so the store receives everything in arrival order.
  */
 export class DurableWriter {
-  private queue: Submission[] = [];
+  private readonly queue = new Fifo<Submission>();
   private queuedPoints = 0;
   private writing = false;
   private draining = false;
@@ -81,7 +82,7 @@ export class DurableWriter {
   private take(): Submission[] {
     const batch: Submission[] = [];
     let n = 0;
-    while (this.queue.length > 0 && (batch.length === 0 || n + this.queue[0]!.points.length <= this.deps.maxBatchPoints)) {
+    while (this.queue.length > 0 && (batch.length === 0 || n + this.queue.peek()!.points.length <= this.deps.maxBatchPoints)) {
       const s = this.queue.shift()!;
       n += s.points.length;
       batch.push(s);
@@ -98,7 +99,7 @@ export class DurableWriter {
       if (!durable) {
         // Neither the store nor the spool took it: hold the batch (its MQTT acks stay pending, so the broker
         // keeps the messages) and try again later.
-        this.queue.unshift(...batch);
+        this.queue.unshiftAll(batch);
         this.queuedPoints += points.length;
         this.writing = false;
         this.retryTimer = setTimeout(() => {

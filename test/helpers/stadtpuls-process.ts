@@ -15,7 +15,7 @@ export class StadtpulsProcess extends Managed {
     const prefix = Object.entries(vars).map(([k, v]) => `${k}=${v}`);
     super(
       'env',
-      [...prefix, process.execPath, '--import', 'tsx', path.resolve('src/main.ts')],
+      [...prefix, process.execPath, ...(process.env.STADTPULS_NODE_ARGS ? process.env.STADTPULS_NODE_ARGS.split(' ') : []), '--import', 'tsx', path.resolve('src/main.ts')],
       async () => (await fetch(`http://127.0.0.1:${httpPort}/healthz`)).status === 200,
       `stadtpuls on ${httpPort}`,
     );
