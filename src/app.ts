@@ -20,6 +20,7 @@ import { Catalog } from './registry/catalog.js';
 import { createSemantics } from './semantics/index.js';
 import type { SemanticsModule } from './semantics/module.js';
 import { Fleet } from './registry/fleet.js';
+import { Onboarding } from './onboarding/index.js';
 import { demoDevices } from './sim/demo-town.js';
 import { EmbeddedBroker } from './sim/embedded-broker.js';
 import { Simulator } from './sim/simulator.js';
@@ -65,6 +66,8 @@ export class App {
   /** Live events for the web app (socket.io) and tests. */
   readonly live: LiveBus;
   semantics: SemanticsModule[] = [];
+  /** Device onboarding: devices API, CSV import, ChirpStack provisioning, audit log. */
+  onboarding: Onboarding | undefined;
   private db: Database.Database | undefined;
   private codecs: CodecRegistry;
   private spool: Spool;
@@ -113,6 +116,8 @@ export class App {
     const codecLimits = { timeoutMs: config.decoder.timeoutMs, memoryBytes: config.decoder.memoryMb * 1024 * 1024 };
     this.customCodecs = new CustomCodecs(this.db, codecLimits);
     await this.customCodecs.start();
+    this.onboarding = new Onboarding({ db: this.db, catalog: this.catalog, fleet: this.fleet, chirpstack: config.chirpstack, log: log.child({ module: 'onboarding' }), routes: () => this.routes });
+    this.onboarding.start();
     await this.sink.start();
     this.spool.start();
     this.writer = new DurableWriter({ sink: this.sink, spool: this.spool, metrics: this.metrics, log: log.child({ module: 'store' }), maxBatchPoints: config.store.batchMaxPoints });
@@ -172,7 +177,10 @@ export class App {
       customCodecs: this.customCodecs,
       codecLimits,
       log: log.child({ module: 'api' }),
-    }).concat(this.semantics.flatMap((m) => m.routes())));
+    })
+      .concat(this.semantics.flatMap((m) => m.routes()))
+      // Last: /api/devices/:devEui must not capture fixed paths like /api/devices/health.
+      .concat(this.onboarding.routes()));
     const http = createHttpApp({ metrics: this.metrics, health: () => this.health(), users: this.users, routes, log: log.child({ module: 'http' }) });
     await new Promise<void>((resolve, reject) => {
       const server = http.listen(config.http.port, config.http.host, () => resolve());
@@ -220,6 +228,7 @@ export class App {
     await this.sink.stop();
     this.codecs.dispose();
     this.customCodecs?.dispose();
+    this.onboarding?.stop();
     this.db?.close();
     this.log.info('stadtpuls stopped');
   }

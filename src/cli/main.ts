@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { CodecLimits } from '../decode/sandbox.js';
+import { DEVICES_IMPORT_USAGE, devicesImportCommand } from '../onboarding/cli-import.js';
 import { serve } from './codec-serve.js';
 import { TestSetupError, codecTest, isCodecPath } from './codec-test.js';
 
@@ -30,7 +31,7 @@ export const USAGE = `Usage:
 Codecs run in the platform's sandbox with its limits: DECODER_TIMEOUT_MS (default 100) and
 DECODER_MEMORY_MB (default 32).
 Exit status: 0 success, 1 a test failed, 2 usage error or the command could not run.
-`;
+` + DEVICES_IMPORT_USAGE;
 
 class UsageError extends Error {}
 
@@ -61,6 +62,10 @@ export async function run(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (command === undefined) throw new UsageError('no command given');
+  if (command === 'devices') {
+    if (sub === 'import') return devicesImportCommand(rest);
+    throw new UsageError(`unknown devices command "${sub ?? ''}"`);
+  }
   if (command !== 'codec') throw new UsageError(`unknown command "${command}"`);
   const root = projectRoot();
   switch (sub) {

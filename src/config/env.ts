@@ -46,5 +46,11 @@ export const ENV_VARS: readonly EnvVar[] = Object.freeze([
   v('STADTPULS_ADMIN_USER', 'auth.adminUser', 'string', 'Bootstrap admin: created (or its password reset) at start-up.'),
   v('STADTPULS_ADMIN_PASSWORD', 'auth.adminPassword', 'string', 'Password of the bootstrap admin (at least 10 characters).', true),
   v('DEMO_USERS', 'auth.demoUsers', 'boolean', 'Create the demo users (password "stadtpuls-demo"). Default: on in demo mode (no MQTT_URL), off otherwise.'),
+  v('CHIRPSTACK_API_URL', 'chirpstack.apiUrl', 'string', 'ChirpStack gRPC API (http://chirpstack:8080; https:// for TLS). Set: devices created, changed or deleted in Stadtpuls are provisioned in ChirpStack.'),
+  v('CHIRPSTACK_API_TOKEN', 'chirpstack.apiToken', 'string', 'ChirpStack API key (sent as authorization: Bearer <token>).', true),
+  v('CHIRPSTACK_APPLICATION_ID', 'chirpstack.applicationId', 'string', 'UUID of the ChirpStack application that receives the devices.'),
+  v('CHIRPSTACK_TENANT_ID', 'chirpstack.tenantId', 'string', 'UUID of the tenant, passed to DeviceProfileService.List when looking device profiles up by name (optional).'),
+  v('CHIRPSTACK_DEVICE_PROFILES', 'chirpstack.deviceProfiles', 'list', 'Device profile per model, `model=uuid,model2=uuid`; models not listed use the profile named like the model id.'),
+  v('CHIRPSTACK_TIMEOUT_MS', 'chirpstack.timeoutMs', 'number', 'Deadline of one ChirpStack API call.'),
   v('LOG_LEVEL', 'logLevel', 'string', 'pino level: fatal, error, warn, info, debug, trace.'),
 ]);

@@ -53,6 +53,25 @@ const influx = z
     }
   });
 
+const chirpstack = z
+  .object({
+    apiUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL like http://chirpstack:8080' }).optional(),
+    apiToken: z.string().min(1).optional(),
+    applicationId: z.uuid('must be a UUID (the application id shown in ChirpStack)').optional(),
+    tenantId: z.uuid('must be a UUID (the tenant id shown in ChirpStack)').optional(),
+    deviceProfiles: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9-]*=[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'entries look like model-id=<device-profile UUID>'))
+      .default([]),
+    timeoutMs: positiveInt.default(10_000),
+  })
+  .superRefine((c, ctx) => {
+    const set = [c.apiUrl, c.apiToken, c.applicationId].filter((x) => x !== undefined).length;
+    if (set === 0 || set === 3) return;
+    for (const key of ['apiUrl', 'apiToken', 'applicationId'] as const) {
+      if (c[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'CHIRPSTACK_API_URL, CHIRPSTACK_API_TOKEN and CHIRPSTACK_APPLICATION_ID go together' });
+    }
+  });
+
 export const configSchema = z.object({
   mqtt: mqtt.default(() => mqtt.parse({})),
   influx: influx.default(() => influx.parse({})),
@@ -97,6 +116,7 @@ export const configSchema = z.object({
     })
     .refine((a) => (a.adminUser === undefined) === (a.adminPassword === undefined), { message: 'STADTPULS_ADMIN_USER and STADTPULS_ADMIN_PASSWORD go together', path: ['adminPassword'] })
     .default({}),
+  chirpstack: chirpstack.default(() => chirpstack.parse({})),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Where the catalog and decoders live; overridable for tests. */
   catalogDir: z.string().min(1).default('devices'),

@@ -182,19 +182,37 @@ export class Codec {
   }
 
   private call(kind: 'decodeUplink' | 'encodeDownlink', json: string): Record<string, unknown> {
-    if (!this.isolate || this.isolate.isDisposed) this.boot();
-    let text: string;
     try {
-      const fn = this.exported.get(kind);
-      text = this.bridge!.applySync(undefined, [kind, fn ? fn.derefInto() : undefined, json], { timeout: this.limits.timeoutMs });
+      return this.parse(this.attempt(kind, json));
+    } catch (err) {
+      // A wall-clock limit also fires when the host was starved of CPU (ChirpStack users see this as
+      // "interrupted" under load): one retry in a fresh isolate tells a busy machine from an endless codec.
+      if (!(err instanceof CodecError) || err.failure !== 'timeout') throw err;
+      return this.parse(this.attempt(kind, json));
+    }
+  }
+
+  /** One call; an isolate that hit a limit is discarded, so the next attempt starts fresh. */
+  private attempt(kind: 'decodeUplink' | 'encodeDownlink', json: string): string {
+    if (!this.isolate || this.isolate.isDisposed) this.boot();
+    try {
+      return this.apply(kind, json);
     } catch (err) {
       const problem = classify(err, this.isolate);
-      if (problem.timeout || problem.memory) this.dispose(); // never reuse an isolate that hit a limit
+      if (problem.timeout || problem.memory) this.dispose();
       if (problem.timeout) throw new CodecError('timeout', `${kind} exceeded ${this.limits.timeoutMs} ms`);
       if (problem.memory) throw new CodecError('error', `${kind} exceeded the memory limit of ${Math.round(this.limits.memoryBytes / MB)} MB`);
       throw new CodecError('error', `${kind} threw: ${problem.text}`);
     }
-    // The bridge reports "!E…" (no entry point: an error) or "!O…" (unusable output).
+  }
+
+  private apply(kind: string, json: string): string {
+    const fn = this.exported.get(kind);
+    return this.bridge!.applySync(undefined, [kind, fn ? fn.derefInto() : undefined, json], { timeout: this.limits.timeoutMs });
+  }
+
+  /** The bridge reports "!E…" (no entry point: an error) or "!O…" (unusable output); anything else is JSON. */
+  private parse(text: string): Record<string, unknown> {
     if (text.startsWith('!')) throw new CodecError(text[1] === 'E' ? 'error' : 'invalid_output', text.slice(2));
     return JSON.parse(text) as Record<string, unknown>;
   }

@@ -27,7 +27,7 @@ interface Ticket {
  * How many unacknowledged QoS 1 messages the broker may have outstanding with us (MQTT 5 Receive Maximum). It
  * bounds our memory while the store is slow, and is far above one write batch so batching is never starved.
  */
-const RECEIVE_MAXIMUM = 20_000;
+const RECEIVE_MAXIMUM = 2_000;
 
 type SendPacket = (packet: Packet, cb?: (err?: Error) => void, cbStorePut?: unknown, noStore?: boolean) => void;
 

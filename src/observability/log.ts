@@ -8,7 +8,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     {
       level,
       base: { service: 'stadtpuls' },
-      redact: { paths: ['password', 'token', 'appKey', '*.password', '*.token', '*.appKey', 'config.mqtt.password', 'config.influx.password', 'config.influx.token', 'headers.authorization'], censor: '[redacted]' },
+      redact: { paths: ['password', 'token', 'appKey', '*.password', '*.token', '*.appKey', '*.*.appKey', 'app_key', '*.app_key', 'nwkKey', '*.nwkKey', 'apiToken', '*.apiToken', 'config.chirpstack.apiToken', 'config.mqtt.password', 'config.influx.password', 'config.influx.token', 'headers.authorization'], censor: '[redacted]' },
     },
     destination,
   );

@@ -1,6 +1,6 @@
 import type { DeviceEvent, UplinkEvent } from '../domain/events.js';
 import type { Point } from '../domain/point.js';
-import { Rejection, isRejection } from '../domain/rejections.js';
+import { Rejection, isRejection, type RejectionReason } from '../domain/rejections.js';
 import type { CodecRegistry } from '../decode/codecs.js';
 import type { CustomCodecs } from '../decode/custom-codecs.js';
 import { extractReadings, type Readings } from '../decode/readings.js';
@@ -20,6 +20,8 @@ export interface ProcessedUplink {
   readonly device: ResolvedDevice | undefined;
   readonly decoded: Record<string, unknown> | undefined;
   readonly readings: Readings;
+  /** Why the uplink was not decoded (unknown device, no decoder, decoder failure); absent when it was. */
+  readonly rejection?: { readonly reason: RejectionReason; readonly message: string };
 }
 
 /** Observers derive municipal meaning from the flow; the points they return are written with the message's own. */
@@ -94,11 +96,14 @@ export class Pipeline {
     const points: Point[] = [linkPoint(up, series)];
     let decoded: Record<string, unknown> | undefined;
     let readings: Readings = {};
+    let rejection: Rejection | undefined;
     if (isRejection(resolved)) {
+      rejection = resolved;
       this.reject(resolved, topic, up.device.devEui);
     } else {
       const result = this.decode(up, resolved);
       if (isRejection(result)) {
+        rejection = result;
         this.reject(result, topic, up.device.devEui);
         if (result.reason.startsWith('decoder_')) points.push(eventPoint(series, up.time.ns, 'decoder_error', { reason: result.reason, description: result.message }));
       } else if (result !== undefined) {
@@ -107,7 +112,8 @@ export class Pipeline {
         points.push(...readingPoints(readings, up.time.ns, series));
       }
     }
-    points.push(...this.notify((o) => o.onUplink?.({ event: up, device, decoded, readings })));
+    const processed: ProcessedUplink = { event: up, device, decoded, readings, ...(rejection ? { rejection: { reason: rejection.reason, message: rejection.message } } : {}) };
+    points.push(...this.notify((o) => o.onUplink?.(processed)));
     return this.deps.writer.submit(points);
   }
 

@@ -3,6 +3,8 @@ import { z } from 'zod';
 
 export const fleetDeviceSchema = z.object({
   devEui: z.string().regex(/^[0-9a-f]{16}$/, 'DevEUI must be 16 lowercase hex digits'),
+  /** OTAA JoinEUI (AppEUI in LoRaWAN 1.0), when known. The AppKey is never part of the record (see `appKey`). */
+  joinEui: z.string().regex(/^[0-9a-f]{16}$/, 'JoinEUI must be 16 lowercase hex digits').optional(),
   model: z.string().min(1),
   name: z.string().min(1).max(200),
   /** Parking zone or building the device belongs to (its `site` tag in InfluxDB). */
@@ -19,7 +21,8 @@ export type FleetDevice = z.output<typeof fleetDeviceSchema>;
 
 /**
  * The registered devices (DevEUI → model, name, site, location), persisted in SQLite under DATA_DIR and held in
- * memory for the per-uplink lookup.
+ * memory for the per-uplink lookup. OTAA AppKeys are kept apart from the records (table `device_keys`, never in
+ * the cache or a `FleetDevice`), so code that returns or logs devices cannot leak them.
  */
 export class Fleet {
   private readonly cache = new Map<string, FleetDevice>();
@@ -28,6 +31,7 @@ export class Fleet {
 
   start(): void {
     this.db.exec(`CREATE TABLE IF NOT EXISTS devices (dev_eui TEXT PRIMARY KEY, doc TEXT NOT NULL, updated_at TEXT NOT NULL)`);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS device_keys (dev_eui TEXT PRIMARY KEY, app_key TEXT NOT NULL)`);
     for (const row of this.db.prepare('SELECT doc FROM devices').all() as { doc: string }[]) {
       const device = fleetDeviceSchema.parse(JSON.parse(row.doc));
       this.cache.set(device.devEui, device);
@@ -55,7 +59,26 @@ export class Fleet {
     return device;
   }
 
+  /** The stored OTAA AppKey (32 lowercase hex digits), for provisioning only: never return or log it. */
+  appKey(devEui: string): string | undefined {
+    const row = this.db.prepare('SELECT app_key FROM device_keys WHERE dev_eui = ?').get(devEui.toLowerCase()) as { app_key: string } | undefined;
+    return row?.app_key;
+  }
+
+  /** Stores (or, with undefined, forgets) a device's AppKey. */
+  setAppKey(devEui: string, appKey: string | undefined): void {
+    if (appKey === undefined) {
+      this.db.prepare('DELETE FROM device_keys WHERE dev_eui = ?').run(devEui.toLowerCase());
+      return;
+    }
+    if (!/^[0-9a-fA-F]{32}$/.test(appKey)) throw new Error('AppKey must be 32 hex digits');
+    this.db
+      .prepare('INSERT INTO device_keys (dev_eui, app_key) VALUES (?, ?) ON CONFLICT(dev_eui) DO UPDATE SET app_key = excluded.app_key')
+      .run(devEui.toLowerCase(), appKey.toLowerCase());
+  }
+
   remove(devEui: string): boolean {
+    this.db.prepare('DELETE FROM device_keys WHERE dev_eui = ?').run(devEui.toLowerCase());
     const removed = this.db.prepare('DELETE FROM devices WHERE dev_eui = ?').run(devEui.toLowerCase()).changes > 0;
     this.cache.delete(devEui.toLowerCase());
     return removed;

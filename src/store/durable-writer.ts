@@ -16,7 +16,7 @@ export interface DurableWriterDeps {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly maxBatchPoints: number;
-  /** Backoff bounds while the store is unreachable. */
+  /** Backoff bounds while the store is unreachable (default 0.5 s doubling to 5 s: recovery is noticed quickly). */
   readonly retryMinMs?: number;
   readonly retryMaxMs?: number;
 }
@@ -176,7 +176,7 @@ export class DurableWriter {
           this.rejected(err, points.length);
         } else {
           metrics.writeErrors.inc({ retriable: 'true' });
-          this.retryMs = Math.min(this.retryMs * 2, this.deps.retryMaxMs ?? 30_000);
+          this.retryMs = Math.min(this.retryMs * 2, this.deps.retryMaxMs ?? 5_000);
           this.draining = false;
           this.scheduleDrain(this.retryMs);
           return;

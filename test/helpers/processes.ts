@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -58,7 +58,7 @@ export class Managed {
     const proc = spawn(this.cmd, this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     const capture = (b: Buffer) => {
-      this.output = (this.output + b.toString()).slice(-20_000);
+      this.output = (this.output + b.toString()).slice(-200_000);
     };
     proc.stdout?.on('data', capture);
     proc.stderr?.on('data', capture);
@@ -67,7 +67,9 @@ export class Managed {
     await waitFor(async () => {
       if (exited) throw new Error(`${this.name} exited: ${this.output}`);
       return this.ready();
-    }, this.name);
+    }, this.name).catch((err: Error) => {
+      throw new Error(`${err.message}; its output ends with:\n${this.output.slice(-2000)}`);
+    });
   }
 
   /** SIGTERM (or the given signal) to our own PID, and wait for it to exit. */
@@ -86,7 +88,11 @@ export class Mosquitto extends Managed {
   readonly dir: string;
 
   static async create(): Promise<Mosquitto> {
-    return new Mosquitto(await freePort(), tempDir('mosquitto'));
+    const dir = tempDir('mosquitto');
+    // Started as root, mosquitto drops to its own user: it must still be able to save its persistence file here,
+    // or sessions and queued messages are lost across a broker restart.
+    chmodSync(dir, 0o777);
+    return new Mosquitto(await freePort(), dir);
   }
 
   private constructor(

@@ -307,6 +307,7 @@ describe('redactedConfig', () => {
     const configs = [
       loadConfig(FULL_V1_ENV),
       loadConfig({ ...V2_ENV, MQTT_USERNAME: 'u', MQTT_PASSWORD: 'pw-123456', STADTPULS_ADMIN_USER: 'admin', STADTPULS_ADMIN_PASSWORD: 'a-long-admin-secret' }),
+      loadConfig({ CHIRPSTACK_API_URL: 'http://chirpstack:8080', CHIRPSTACK_API_TOKEN: 'chirpstack-api-key', CHIRPSTACK_APPLICATION_ID: '7c6a4e2d-1f0b-4e8a-9d3c-2b5f6a7e8d90' }),
     ];
     for (const name of secrets) {
       const v = ENV_VARS.find((e) => e.name === name)!;
