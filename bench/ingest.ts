@@ -202,12 +202,12 @@ export async function benchIngest(): Promise<void> {
   const { peakRssMb } = procStats(pid);
 
   console.log(`\nEnd to end: mosquitto → … → influxd 1.x (${N} uplinks per run, ${RUNS} runs; uplinks/s until counted in InfluxDB)`);
-  console.log(`  broker → bare subscriber:            ${fmt(results.broker!)}`);
-  console.log(`  raw line protocol → influxd:         ${fmt(results.influx!)}   (3 points per uplink, 5,000 per request)`);
-  console.log(`  minimal hand-written pipeline:       ${fmt(results.minimal!)}`);
-  console.log(`  Stadtpuls (sandbox, guarantee on):   ${fmt(results.stadtpuls!)}`);
+  console.log(`  broker → bare subscriber:            ${fmt(results.broker)}`);
+  console.log(`  raw line protocol → influxd:         ${fmt(results.influx)}   (3 points per uplink, 5,000 per request)`);
+  console.log(`  minimal hand-written pipeline:       ${fmt(results.minimal)}`);
+  console.log(`  Stadtpuls (sandbox, guarantee on):   ${fmt(results.stadtpuls)}`);
   const r = (a: Summary, b: Summary) => (a.median / b.median).toFixed(2);
-  console.log(`  Stadtpuls / minimal pipeline ${r(results.stadtpuls!, results.minimal!)}, / broker ${r(results.stadtpuls!, results.broker!)}, / influxd ${r(results.stadtpuls!, results.influx!)}`);
+  console.log(`  Stadtpuls / minimal pipeline ${r(results.stadtpuls, results.minimal)}, / broker ${r(results.stadtpuls, results.broker)}, / influxd ${r(results.stadtpuls, results.influx)}`);
   console.log(`  Stadtpuls CPU seconds per 1,000 uplinks: ${fmt(summarize(cpuPer1000), 3)}`);
   console.log(`  latency publish → queryable in InfluxDB at 500 uplinks/s (${latencies.length} samples): p50 ${pct(50).toFixed(1)} ms, p95 ${pct(95).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms, max ${sorted[sorted.length - 1]!.toFixed(1)} ms`);
   console.log(`  bad messages rejected per second: ${rejected.toFixed(0)}`);
