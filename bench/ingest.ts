@@ -87,7 +87,7 @@ export async function benchIngest(): Promise<void> {
 
   // 1. Broker to a bare subscriber.
   {
-    const sub = new Managed(process.execPath, ['--import', 'tsx', path.resolve('bench/baseline-subscriber.ts'), broker.url], async () => sub.output.includes('ready'), 'bare subscriber');
+    const sub: Managed = new Managed(process.execPath, ['--import', 'tsx', path.resolve('bench/baseline-subscriber.ts'), broker.url], async (): Promise<boolean> => sub.output.includes('ready'), 'bare subscriber');
     await sub.start();
     const rates: number[] = [];
     for (let run = 0; run < RUNS; run++) {
