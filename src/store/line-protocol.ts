@@ -3,17 +3,22 @@ import type { FieldValue, Point } from '../domain/point.js';
 // InfluxDB line protocol escaping (https://docs.influxdata.com/influxdb/v1/write_protocols/line_protocol_reference/).
 // Newlines cannot be represented in measurements, keys or tag values at all; they are replaced by spaces rather
 // than letting one device name break a whole batch.
-const MEASUREMENT_SPECIALS = /[,\s\\]/g;
-const KEY_SPECIALS = /[,= \\]/g;
+const MEASUREMENT_SPECIALS = /[, ]/g;
+const KEY_SPECIALS = /[,= ]/g;
 const CONTROL = /[\r\n\t]/g;
 
 export function escapeMeasurement(name: string): string {
-  return name.replace(CONTROL, ' ').replace(MEASUREMENT_SPECIALS, (c) => `\\${c}`);
+  return name.replace(CONTROL, ' ').replace(MEASUREMENT_SPECIALS, (c) => `\\${c}`).replace(/\\$/, '\u2216');
 }
 
-/** Tag keys, tag values and field keys share one escaping rule. */
+/**
+ * Tag keys, tag values and field keys share one escaping rule. InfluxDB reads a backslash as an escape only
+ * before `,`, `=` or a space and keeps every other backslash literally (checked against influxd: `a\\b` is stored
+ * as two backslashes), so backslashes are written as they are. A trailing backslash cannot be represented (it would
+ * escape the separator after it) and becomes U+2216 SET MINUS.
+ */
 export function escapeKey(key: string): string {
-  return key.replace(CONTROL, ' ').replace(KEY_SPECIALS, (c) => `\\${c}`);
+  return key.replace(CONTROL, ' ').replace(KEY_SPECIALS, (c) => `\\${c}`).replace(/\\$/, '\u2216');
 }
 
 export function escapeStringField(value: string): string {

@@ -174,6 +174,18 @@ describe.skipIf(!haveFixtures)('ingest: real mosquitto and influxd', () => {
     expect(await metric(app, 'stadtpuls_spool_peak_bytes')).toBeGreaterThan(0);
   });
 
+  it('stores tag values carrying line-protocol and InfluxQL specials verbatim', async () => {
+    const site = `Rathaus, "Nord" = 'A' \\ <script>alert(1)</script>`;
+    const spec = { devEui: 'a81758fffe00beef', fPort: 2, bytes: Buffer.from('0ce404d20000d701', 'hex'), fCnt: 9, time: new Date('2026-03-04T00:00:00Z'), tags: { model: 'dragino-ldds75', site } };
+    await publish(uplinkTopic(spec), uplinkJson(spec));
+    await until(async () => (await rows(`SELECT distance FROM level WHERE dev_eui = 'a81758fffe00beef'`)).length === 1, 'injection point');
+    const series = await influx.query(DB, `SELECT distance, site FROM level WHERE dev_eui = 'a81758fffe00beef'`);
+    expect(series[0]?.values[0]?.[2]).toBe(site);
+    // And the stored value can be selected again with InfluxQL quoting.
+    const quoted = site.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
+    expect(await rows(`SELECT distance FROM level WHERE site = '${quoted}'`)).toHaveLength(1);
+  });
+
   it('reports MQTT and store connectivity on /healthz and counters on /metrics', async () => {
     const health = await fetch(`http://127.0.0.1:${app.httpPort}/healthz`);
     expect(health.status).toBe(200);
