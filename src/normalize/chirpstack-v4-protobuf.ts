@@ -1,104 +1,108 @@
-import integrationPb from '@chirpstack/chirpstack-api/integration/integration_pb.js';
 import type { DeviceInfo, Instant, NormalizedEvent } from '../domain/events.js';
+import {
+  JoinEvent,
+  LogCode,
+  LogEvent,
+  LogLevel,
+  StatusEvent,
+  UplinkEvent,
+  bytesView,
+  int64ToNumber,
+  stringMapToObject,
+  structToJavaScript,
+  type PbDeviceInfo,
+  type PbTimestamp,
+  type PbUplinkRxInfo,
+} from './chirpstack-v4-schema.js';
 import { FieldProblem, devEui, instantFrom } from './fields.js';
 
-const { UplinkEvent, StatusEvent, JoinEvent, LogEvent, LogCode, LogLevel } = integrationPb;
-type Timestamp = { getSeconds(): number; getNanos(): number } | undefined;
-type PbDeviceInfo = ReturnType<InstanceType<typeof UplinkEvent>['getDeviceInfo']>;
-
-const logCodeName = Object.fromEntries(Object.entries(LogCode).map(([k, v]) => [v, k])) as Record<number, string>;
-const logLevelName = Object.fromEntries(Object.entries(LogLevel).map(([k, v]) => [v, k])) as Record<number, string>;
-
-function time(ts: Timestamp): Instant {
+function time(ts: PbTimestamp | null): Instant {
   if (!ts) throw new FieldProblem('invalid_event', 'time: missing');
-  return instantFrom(ts.getSeconds(), ts.getNanos());
+  return instantFrom(int64ToNumber(ts.seconds), ts.nanos);
 }
 
-function device(info: PbDeviceInfo): DeviceInfo {
+const opt = (s: string) => (s === '' ? undefined : s);
+
+function device(info: PbDeviceInfo | null): DeviceInfo {
   if (!info) throw new FieldProblem('invalid_event', 'deviceInfo: missing');
-  const tags: Record<string, string> = {};
-  info.getTagsMap().forEach((value: string, key: string) => {
-    tags[key] = value;
-  });
-  const opt = (s: string) => (s === '' ? undefined : s);
   return {
-    devEui: devEui(info.getDevEui(), 'deviceInfo.devEui'),
-    name: opt(info.getDeviceName()),
-    applicationId: opt(info.getApplicationId()),
-    applicationName: opt(info.getApplicationName()),
-    deviceProfileName: opt(info.getDeviceProfileName()),
-    tags,
+    devEui: devEui(info.devEui, 'deviceInfo.devEui'),
+    name: opt(info.deviceName),
+    applicationId: opt(info.applicationId),
+    applicationName: opt(info.applicationName),
+    deviceProfileName: opt(info.deviceProfileName),
+    tags: stringMapToObject(info.tags),
   };
 }
 
 /**
- * ChirpStack v4 protobuf events (`json = false`), decoded with ChirpStack's own generated classes
- * from `@chirpstack/chirpstack-api`. The topic's event name selects the message type.
+ * ChirpStack v4 protobuf events (`json = false`), decoded with protobufjs against the part of ChirpStack's
+ * schema we read (chirpstack-v4-schema.ts). The topic's event name selects the message type.
+ *
+ * protobufjs rather than google-protobuf: google-protobuf's string reader does not check a declared length
+ * against the end of the message, so one small message claiming a huge string cost ~150 ms of CPU; here it is
+ * rejected at once. The output is the same as with google-protobuf (test/unit/protobuf-schema.test.ts).
  */
 export function normalizeV4Protobuf(event: string, bytes: Uint8Array): NormalizedEvent {
   const source = 'chirpstack_v4_protobuf' as const;
   switch (event) {
     case 'up': {
-      const m = UplinkEvent.deserializeBinary(bytes);
-      const rx = m.getRxInfoList();
-      let best: (typeof rx)[number] | undefined;
-      for (const r of rx) if (best === undefined || r.getRssi() > best.getRssi()) best = r;
-      const tx = m.getTxInfo();
-      const lora = tx?.getModulation()?.getLora();
-      const object = m.getObject()?.toJavaScript();
+      const m = UplinkEvent.decode(bytes);
+      const rx = m.rxInfo;
+      let best: PbUplinkRxInfo | undefined;
+      for (const r of rx) if (best === undefined || r.rssi > best.rssi) best = r;
+      const tx = m.txInfo;
+      const lora = tx?.modulation?.lora;
+      const object = m.object ? structToJavaScript(m.object) : undefined;
       return {
         kind: 'up',
         source,
-        id: m.getDeduplicationId(),
-        time: time(m.getTime()),
-        device: device(m.getDeviceInfo()),
-        fCnt: m.getFCnt(),
-        fPort: m.getFPort(),
-        confirmed: m.getConfirmed(),
-        bytes: m.getData_asU8(),
+        id: m.deduplicationId,
+        time: time(m.time),
+        device: device(m.deviceInfo),
+        fCnt: m.fCnt,
+        fPort: m.fPort,
+        confirmed: m.confirmed,
+        bytes: bytesView(m.data),
         ...(object ? { object } : {}),
         radio: {
           gateways: rx.length,
-          ...(best ? { rssi: best.getRssi(), snr: best.getSnr(), gatewayId: best.getGatewayId() } : {}),
-          dr: m.getDr(),
-          frequency: tx?.getFrequency(),
-          spreadingFactor: lora?.getSpreadingFactor(),
+          ...(best ? { rssi: best.rssi, snr: best.snr, gatewayId: best.gatewayId } : {}),
+          dr: m.dr,
+          frequency: tx?.frequency,
+          spreadingFactor: lora?.spreadingFactor,
         },
       };
     }
     case 'status': {
-      const m = StatusEvent.deserializeBinary(bytes);
+      const m = StatusEvent.decode(bytes);
       return {
         kind: 'status',
         source,
-        id: m.getDeduplicationId(),
-        time: time(m.getTime()),
-        device: device(m.getDeviceInfo()),
-        margin: m.getMargin(),
-        externalPowerSource: m.getExternalPowerSource(),
-        batteryLevelUnavailable: m.getBatteryLevelUnavailable(),
-        batteryLevel: m.getBatteryLevel(),
+        id: m.deduplicationId,
+        time: time(m.time),
+        device: device(m.deviceInfo),
+        margin: m.margin,
+        externalPowerSource: m.externalPowerSource,
+        batteryLevelUnavailable: m.batteryLevelUnavailable,
+        batteryLevel: m.batteryLevel,
       };
     }
     case 'join': {
-      const m = JoinEvent.deserializeBinary(bytes);
-      return { kind: 'join', source, id: m.getDeduplicationId(), time: time(m.getTime()), device: device(m.getDeviceInfo()), devAddr: m.getDevAddr() };
+      const m = JoinEvent.decode(bytes);
+      return { kind: 'join', source, id: m.deduplicationId, time: time(m.time), device: device(m.deviceInfo), devAddr: m.devAddr };
     }
     case 'log': {
-      const m = LogEvent.deserializeBinary(bytes);
-      const context: Record<string, string> = {};
-      m.getContextMap().forEach((value: string, key: string) => {
-        context[key] = value;
-      });
+      const m = LogEvent.decode(bytes);
       return {
         kind: 'log',
         source,
-        time: time(m.getTime()),
-        device: device(m.getDeviceInfo()),
-        level: logLevelName[m.getLevel()] ?? String(m.getLevel()),
-        code: logCodeName[m.getCode()] ?? String(m.getCode()),
-        description: m.getDescription(),
-        context,
+        time: time(m.time),
+        device: device(m.deviceInfo),
+        level: LogLevel[m.level] ?? String(m.level),
+        code: LogCode[m.code] ?? String(m.code),
+        description: m.description,
+        context: stringMapToObject(m.context),
       };
     }
     default:
