@@ -50,10 +50,11 @@ export function normalize(topic: string, payload: Buffer): NormalizedEvent | Rej
 }
 
 function looksLikeJson(payload: Buffer): boolean {
+  // A leading 0x0a is never JSON whitespace here: it starts every ChirpStack event in protobuf (field 1,
+  // length-delimited), and a 123-byte first field would otherwise look like '{'.
+  if (payload[0] === 0x0a) return false;
   for (const byte of payload) {
-    // 0x0a is skipped as whitespace nowhere: it is the first byte of every ChirpStack event in protobuf
-    // (field 1, length-delimited), and a 123-byte first field would otherwise look like '{'.
-    if (byte === 0x20 || byte === 0x0d || byte === 0x09) continue;
+    if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) continue;
     // '{' or '[': never the first byte of a proto3 message (they would be group wire types).
     return byte === 0x7b || byte === 0x5b;
   }
