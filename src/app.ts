@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { apiRoutes, type RouteDef } from './api/routes.js';
+import { PublicData, publicRoutes, tileOrigin, webSettingsFromEnv, type WebSettings } from './api/public.js';
 import { createHttpApp, type Health } from './api/server.js';
 import { ROLES } from './auth/roles.js';
 import { LoginThrottle } from './auth/throttle.js';
@@ -15,9 +16,11 @@ import { MqttSource } from './ingest/mqtt-source.js';
 import { RateLimitedLog, createLogger, type Logger } from './observability/log.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { LiveBus } from './live/bus.js';
+import { LiveSocket } from './live/socket.js';
 import { Pipeline, type PipelineObserver } from './pipeline/pipeline.js';
 import { Catalog } from './registry/catalog.js';
 import { createSemantics } from './semantics/index.js';
+import { LevelModule } from './semantics/level/index.js';
 import type { SemanticsModule } from './semantics/module.js';
 import { Fleet } from './registry/fleet.js';
 import { Onboarding } from './onboarding/index.js';
@@ -40,6 +43,10 @@ export interface AppOptions {
   readonly observers?: readonly PipelineObserver[];
   /** The clock of the semantics modules (tests). */
   readonly now?: () => number;
+  /** The built web app (default `dist/web` under the working directory; tests build their own). */
+  readonly webDir?: string;
+  /** Map settings of the web app (default: WEB_TILE_URL, WEB_TILE_ATTRIBUTION from the environment). */
+  readonly web?: WebSettings;
 }
 
 function createSink(config: Config): PointSink {
@@ -77,6 +84,8 @@ export class App {
   private simulator: Simulator | undefined;
   private simClient: mqtt.MqttClient | undefined;
   private server: Server | undefined;
+  /** socket.io on the HTTP server: live events for the web app. */
+  liveSocket: LiveSocket | undefined;
   /** The HTTP API route table (for the security test matrix and the OpenAPI document). */
   routes: readonly RouteDef[] = [];
 
@@ -103,6 +112,8 @@ export class App {
 
   async start(): Promise<void> {
     const { config, log } = this;
+    // The web app's map settings; checked before anything starts (an invalid WEB_TILE_URL fails start-up).
+    const web = this.options.web ?? webSettingsFromEnv(process.env);
     mkdirSync(config.dataDir, { recursive: true });
     this.catalog = await Catalog.load(config.catalogDir, config.decodersDir);
     await this.codecs.load(this.catalog.all());
@@ -164,11 +175,20 @@ export class App {
     if (embedded && config.embedded.simulator) {
       const devices = demoDevices();
       for (const d of devices) if (!this.fleet.get(d.devEui)) this.fleet.upsert(d);
+      // Thresholds for the demo gauges (unless set), so the web app's Pegel view has warnings and alarms to show:
+      // the river warns when it rises, the cisterns when they run low.
+      const level = this.semantics.find((m): m is LevelModule => m instanceof LevelModule);
+      for (const d of devices) {
+        if (!level || d.siteKind !== 'gauge' || level.getThresholds(d.devEui)) continue;
+        level.setThresholds(d.devEui, d.site === 'wupper' ? { direction: 'above', warning: 2050, alarm: 2400, hysteresisMm: 50 } : { direction: 'below', warning: 1950, alarm: 1600, hysteresisMm: 50 }, 'demo');
+      }
       this.simClient = mqtt.connect(this.mqttUrl, { clientId: 'stadtpuls-simulator' });
       this.simulator = new Simulator({ client: this.simClient, catalog: this.catalog, devices, intervalMs: config.embedded.simulatorIntervalMs, log: log.child({ module: 'simulator' }) });
       this.simulator.start();
     }
 
+    const now = this.options.now ?? Date.now;
+    const publicDeps = { semantics: this.semantics, fleet: this.fleet, catalog: this.catalog, timeZone: config.town.timeZone, web, demo: this.demoUsers, now };
     const routes = (this.routes = apiRoutes({
       users: this.users,
       throttle: new LoginThrottle(),
@@ -179,14 +199,18 @@ export class App {
       log: log.child({ module: 'api' }),
     })
       .concat(this.semantics.flatMap((m) => m.routes()))
+      .concat(publicRoutes(publicDeps, new PublicData(publicDeps)))
       // Last: /api/devices/:devEui must not capture fixed paths like /api/devices/health.
       .concat(this.onboarding.routes()));
-    const http = createHttpApp({ metrics: this.metrics, health: () => this.health(), users: this.users, routes, log: log.child({ module: 'http' }) });
+    const webDir = this.options.webDir ?? path.resolve('dist/web');
+    const imgSrc = tileOrigin(web);
+    const http = createHttpApp({ metrics: this.metrics, health: () => this.health(), users: this.users, routes, log: log.child({ module: 'http' }), web: { dir: webDir, imgSrc: imgSrc ? [imgSrc] : [] } });
     await new Promise<void>((resolve, reject) => {
       const server = http.listen(config.http.port, config.http.host, () => resolve());
       server.once('error', reject);
       this.server = server;
     });
+    this.liveSocket = new LiveSocket({ server: this.server!, users: this.users, live: this.live, semantics: this.semantics, log: log.child({ module: 'socket' }) });
     log.info({ port: this.httpPort, store: this.sink.name, models: this.catalog.all().length, devices: this.fleet.size }, 'stadtpuls started');
   }
 
@@ -197,10 +221,15 @@ export class App {
       await this.users.upsert(auth.adminUser, auth.adminPassword, ['admin']);
       this.log.info({ username: auth.adminUser }, 'bootstrap admin ready');
     }
-    if (auth.demoUsers ?? this.config.mqtt.url === undefined) {
+    if (this.demoUsers) {
       for (const role of ROLES) if (!this.users.exists(role)) await this.users.upsert(role, DEMO_PASSWORD, [role]);
       this.log.warn({ users: ROLES, password: 'see README' }, 'demo users enabled: do not use in production');
     }
+  }
+
+  /** Demo mode's users (one per role, documented password). */
+  get demoUsers(): boolean {
+    return this.config.auth.demoUsers ?? this.config.mqtt.url === undefined;
   }
 
   async health(): Promise<Health> {
@@ -222,6 +251,7 @@ export class App {
     for (const m of this.semantics) m.stop();
     await this.writer?.idle();
     this.writer?.stop();
+    this.liveSocket?.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     await this.broker?.stop();
     this.spool.stop();

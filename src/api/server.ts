@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Users } from '../auth/users.js';
 import type { Logger } from '../observability/log.js';
@@ -18,7 +20,12 @@ export interface HttpDeps {
   readonly users: Users;
   readonly routes: readonly RouteDef[];
   readonly log: Logger;
+  /** The built web app (`vite build` output) to serve at `/`, and extra image sources for its map tiles. */
+  readonly web?: { readonly dir: string; readonly imgSrc?: readonly string[] };
 }
+
+/** Paths the web app's SPA fallback never answers: the API, probes, metrics and socket.io. */
+const NOT_SPA = /^\/(api|healthz|metrics|socket\.io)(\/|$)/;
 
 /**
  * The express app (no listen here, so tests can build it without a port). `/healthz` and `/metrics` are
@@ -27,6 +34,7 @@ export interface HttpDeps {
  */
 export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
+  const imgSrc = (deps.web?.imgSrc ?? []).map((s) => ` ${s}`).join('');
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use((_req, res, next) => {
@@ -34,7 +42,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.setHeader('x-frame-options', 'DENY');
     res.setHeader('referrer-policy', 'no-referrer');
     res.setHeader('cross-origin-opener-policy', 'same-origin');
-    res.setHeader('content-security-policy', "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
+    res.setHeader('content-security-policy', `default-src 'self'; img-src 'self' data: https:${imgSrc}; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'`);
     next();
   });
   app.use(express.json({ limit: '1mb' }));
@@ -47,6 +55,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.send(await deps.metrics.registry.metrics());
   });
   for (const r of deps.routes) app[r.method](r.path, authorize(deps.users, r.access), r.handler);
+  if (deps.web) serveWebApp(app, deps.web.dir);
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'no such route' });
   });
@@ -64,4 +73,23 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.status(500).json({ error: 'internal', message: 'internal error' });
   });
   return app;
+}
+
+/**
+ * The web app: hashed assets cached for a year, everything else revalidated; any other GET that is not the API,
+ * a probe, the metrics or socket.io gets index.html (the app routes by URL hash, so this is the landing page).
+ */
+function serveWebApp(app: Express, dir: string): void {
+  const index = path.join(dir, 'index.html');
+  app.use('/assets', express.static(path.join(dir, 'assets'), { index: false, immutable: true, maxAge: '365d', fallthrough: true }));
+  app.use(express.static(dir, { index: false, maxAge: 0 }));
+  app.use((req, res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || NOT_SPA.test(req.path) || req.path.startsWith('/assets/')) return next();
+    if (!existsSync(index)) {
+      res.status(503).type('text/plain').send('The web app is not built: run `npm run build` (or `npm start`, which builds it).\n');
+      return;
+    }
+    res.setHeader('cache-control', 'no-cache');
+    res.sendFile(index);
+  });
 }
