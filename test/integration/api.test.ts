@@ -125,6 +125,16 @@ describe('HTTP API: authentication, roles and technician codecs', () => {
     expect((await call('get', '/api/codecs', tech)).json).toEqual([]);
   });
 
+  it('sends security headers and no CORS grant, even to a preflight from a foreign origin', async () => {
+    const res = await fetch(`${base}/api/auth/me`, { headers: { origin: 'https://evil.example' } });
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await fetch(`${base}/api/devices`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('never writes passwords or tokens to the log', () => {
     const text = logs.join('');
     expect(text).not.toContain(DEMO_PASSWORD);
