@@ -42,6 +42,7 @@ const header = document.getElementById('site-header') as HTMLElement;
 const footer = document.getElementById('site-footer') as HTMLElement;
 let current: { view: View; route: RouteSpec | undefined; path: string } | undefined;
 let renderSeq = 0;
+let mounted = false;
 
 /** The palette as CSS custom properties (one source for the CSS and the contrast test). */
 function applyPalette(): void {
@@ -157,6 +158,8 @@ async function render(): Promise<void> {
   }
   let view: View;
   const ctx = { user, params, navigate };
+  // The header follows the session at once (a view may take a moment to load its data).
+  if (route && (route.roles === 'public' || user)) renderHeader(route.section ?? route.id);
   if (!route) view = notFoundView(ctx);
   else if (route.roles !== 'public' && !user) {
     // Not logged in: log in first, then come back here.
@@ -165,6 +168,13 @@ async function render(): Promise<void> {
     return;
   } else if (!allowed(user, route.roles)) view = forbiddenView(ctx, route, ROUTES);
   else {
+    if (current && current.path !== path) {
+      // Another view: the old one goes at once (nothing stale to click on) while the new one loads its data.
+      current.view.dispose?.();
+      current = undefined;
+      replace(main, h('p', { class: 'status-line', role: 'status' }, t('common.loading')));
+    }
+    main.setAttribute('aria-busy', 'true');
     try {
       view = await route.render(ctx);
     } catch (err) {
@@ -175,13 +185,15 @@ async function render(): Promise<void> {
     view.dispose?.();
     return;
   }
-  const first = current === undefined;
   current?.view.dispose?.();
   current = { view, route, path };
   renderHeader(route?.section ?? route?.id);
   replace(main, view.el);
+  main.removeAttribute('aria-busy');
   document.title = `${view.title} – Stadtpuls`;
-  if (!first) (main.querySelector('h1') ?? main).focus({ preventScroll: false });
+  // After the first view, move the focus to the new heading (screen readers announce the page change).
+  if (mounted) (main.querySelector('h1') ?? main).focus({ preventScroll: false });
+  mounted = true;
 }
 
 async function boot(): Promise<void> {
