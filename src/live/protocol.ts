@@ -11,6 +11,20 @@
 import type { Role } from '../auth/roles.js';
 import { LIVE_ACCESS, type AlarmState, type BayState, type DeviceHealth, type LiveEvents, type ReadingUpdate, type ZoneState } from './events.js';
 
+/** One of a device's last uplinks (the shape of `GET /api/devices/:devEui/uplinks` entries). */
+export interface RecentUplink {
+  readonly time: string;
+  readonly fCnt: number;
+  readonly fPort: number;
+  readonly payloadHex: string;
+  readonly rssi?: number;
+  readonly snr?: number;
+  readonly gateways: number;
+  readonly decoded?: Record<string, unknown>;
+  readonly readings: Readonly<Record<string, number | boolean | string>>;
+  readonly rejection?: { readonly reason: string; readonly message: string };
+}
+
 /** A level gauge's current state (the shape of `GET /api/gauges` entries). */
 export interface GaugeUpdate {
   readonly devEui: string;

@@ -1,21 +1,9 @@
 import { z } from 'zod';
 import { HttpError, parse } from '../../api/http.js';
 import type { RouteDef } from '../../api/routes.js';
+import type { RecentUplink } from '../../live/protocol.js';
 import type { ProcessedUplink } from '../../pipeline/pipeline.js';
 import type { SemanticsContext, SemanticsModule } from '../module.js';
-
-export interface RecentUplink {
-  readonly time: string;
-  readonly fCnt: number;
-  readonly fPort: number;
-  readonly payloadHex: string;
-  readonly rssi?: number;
-  readonly snr?: number;
-  readonly gateways: number;
-  readonly decoded?: Record<string, unknown>;
-  readonly readings: Readonly<Record<string, number | boolean | string>>;
-  readonly rejection?: { readonly reason: string; readonly message: string };
-}
 
 const PER_DEVICE = 20;
 const MAX_DEVICES = 20_000;

@@ -3,6 +3,7 @@
  * search; a device's page with its recent uplinks and decoded values (GET /api/devices/:devEui/uplinks).
  */
 import type { DeviceHealth } from '../../live/events.js';
+import type { RecentUplink } from '../../live/protocol.js';
 import { ApiError, get } from '../api.js';
 import { h, numCol, replace, table, uid } from '../dom.js';
 import * as f from '../format.js';
@@ -25,19 +26,6 @@ export interface DeviceRecord {
   readonly tags: Readonly<Record<string, string>>;
   readonly appKeySet: boolean;
   readonly provisioning?: { readonly status: string; readonly error: string | null };
-}
-
-interface RecentUplink {
-  readonly time: string;
-  readonly fCnt: number;
-  readonly fPort: number;
-  readonly payloadHex: string;
-  readonly rssi?: number;
-  readonly snr?: number;
-  readonly gateways: number;
-  readonly decoded?: Record<string, unknown>;
-  readonly readings: Readonly<Record<string, number | boolean | string>>;
-  readonly rejection?: { readonly reason: string; readonly message: string };
 }
 
 const MAX_ROWS = 500;
